@@ -1,0 +1,47 @@
+"""Every private Keras name keras_gates touches, in one place.
+
+Keras 3 has no public accessor for a variable's raw storage (`Variable.value`
+applies autocast) or for the active `StatelessScope`; these helpers wrap the
+private names that have been stable across Keras 3 releases.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def storage(variable) -> Any:
+    """The backend object that holds `variable`'s memory (never autocast)."""
+    return variable._value
+
+
+def storage_dtype(variable) -> str:
+    """The dtype the variable stores, whatever autocast scope is active."""
+    return variable._dtype
+
+
+def shape_of(variable) -> tuple:
+    """The variable's shape as a plain tuple (TensorFlow's `shape` is a TensorShape)."""
+    shape = getattr(variable, "_shape", None)
+    return tuple(shape) if shape is not None else tuple(variable.shape)
+
+
+def stateless_scope():
+    """The active `keras.StatelessScope`, or None."""
+    from keras.src.backend.common import stateless_scope
+
+    return stateless_scope.get_stateless_scope()
+
+
+def current_value(variable) -> Any:
+    """The variable's value as code running now sees it, without autocast.
+
+    Inside a `StatelessScope` that maps the variable, that is the scope's value;
+    otherwise it is the storage itself.
+    """
+    scope = stateless_scope()
+    if scope is not None:
+        value = scope.get_current_value(variable)
+        if value is not None:
+            return value
+    return storage(variable)
