@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import importlib
 
-import wrapt
-
+from . import hook
 from .errors import NotBuiltError
 
 __version__ = "0.1.0"
@@ -44,10 +43,4 @@ def __dir__():
     return sorted(set(globals()) | set(__all__))
 
 
-def _install_when_keras_is_imported(module) -> None:
-    from .patch import install_or_warn
-
-    install_or_warn()
-
-
-wrapt.register_post_import_hook(_install_when_keras_is_imported, "keras")
+hook.start()

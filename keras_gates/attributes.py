@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from . import internals
 from .errors import NotBuiltError
 from .table import FAMILIES, Slot
 from .view import GateView
@@ -15,13 +16,15 @@ _MISSING = object()
 class GateAttribute(property):
     """A property that returns a `GateView` of one gate, generated from the gate table.
 
-    On a layer it reads `layer.cell`; on a cell, the cell itself. An instance
-    that stores its own value under the same name (a Keras 2 style cell doing
-    `self.kernel_i = self.add_weight(...)`, or `= None`) keeps it.
+    On a layer it reads `layer.cell`; on a cell, the cell itself. Assigning
+    writes the value into the gate slice, except for what a Keras 2 style cell
+    stores under these names in `build()` (see `keeps`).
     """
 
+    keras_gates = True  # marks what keras_gates adds to a class, whichever copy added it
+
     def __init__(self, slot: Slot, via_cell: bool):
-        super().__init__(self._get, self._set, None, slot.doc)
+        super().__init__(self._get, self._keep_or_write, None, slot.doc)
         self.__doc__ = slot.doc  # property subclasses drop `doc` before Python 3.12
         self.slot = slot
         self.via_cell = via_cell
@@ -38,21 +41,35 @@ class GateAttribute(property):
             return None
         return GateView(variable, self.slot, owner)
 
-    def _set(self, owner, value: Any) -> None:
-        import keras
+    def keeps(self, owner, value: Any) -> bool:
+        """Whether `owner.<name> = value` stores `value` on that instance.
 
-        name = self.slot.name
-        if value is None or isinstance(value, keras.Variable) or name in owner.__dict__:
-            owner.__dict__[name] = value  # the instance's own attribute, as in Keras 2
-            return
+        True for `None`, for a variable the layer already owns (Keras 2 style
+        `self.kernel_i = self.add_weight(...)`) or its backend storage, and for
+        any value once the instance has its own attribute of this name. Every
+        other value is data, written into the gate slice.
+        """
+        if value is None or self.slot.name in owner.__dict__:
+            return True
+        return any(value is weight or value is internals.storage(weight)
+                   for weight in owner.weights)
+
+    def write(self, owner, value: Any) -> None:
+        """Write the values of `value` into this gate slice of `owner`."""
         view = self._get(owner)
         if view is None:
             raise ValueError(
-                f"Cannot assign `{name}` of {type(owner).__name__} '{owner.name}': this "
-                "layer has no such weight slice (use_bias=False, or a GRU with "
+                f"Cannot assign `{self.slot.name}` of {type(owner).__name__} '{owner.name}': "
+                "this layer has no such weight slice (use_bias=False, or a GRU with "
                 f"reset_after=False has no recurrent bias). Received: value={value!r:.60}"
             )
         view.assign(value)
+
+    def _keep_or_write(self, owner, value: Any) -> None:
+        if self.keeps(owner, value):
+            owner.__dict__[self.slot.name] = value
+        else:
+            self.write(owner, value)
 
 
 def _not_built_message(owner, name: str) -> str:
@@ -70,14 +87,19 @@ def _not_built_message(owner, name: str) -> str:
     )
 
 
-def gate_attribute(cls: type, name: str) -> Optional[GateAttribute]:
-    """The `GateAttribute` that `cls.<name>` resolves to, if any (no getattr)."""
+def gate_attribute(cls: type, name: str):
+    """The gate attribute that `cls.<name>` resolves to, if any (no getattr)."""
     if name in GATE_NAMES:
         for klass in cls.__mro__:
             found = vars(klass).get(name, _MISSING)
             if found is not _MISSING:
-                return found if isinstance(found, GateAttribute) else None
+                return found if is_ours(found) else None
     return None
+
+
+def is_ours(obj: Any) -> bool:
+    """Whether keras_gates (this copy, or one `keras.config.set_backend` replaced) made `obj`."""
+    return getattr(obj, "keras_gates", False) is True
 
 
 def chained_getattr(cls: type):
@@ -94,6 +116,40 @@ def chained_getattr(cls: type):
             return attribute.__get__(self, type(self))
         return super(cls, self).__getattr__(name)
 
-    __getattr__.__qualname__ = f"{cls.__qualname__}.__getattr__"
-    __getattr__.keras_gates = True
-    return __getattr__
+    return _marked(__getattr__, cls)
+
+
+def chained_setattr(cls: type):
+    """A `__setattr__` for `cls` that writes gate data before anything tracks it.
+
+    Keras's `Layer.__setattr__` tracks variables, torch registers `Parameter`s
+    and TensorFlow adds checkpoint dependencies, all before a property setter
+    runs. Data assigned to a gate attribute is only written into the slice;
+    what the instance keeps (`GateAttribute.keeps`) takes Keras's usual path,
+    except backend variables, which are kept without being registered again.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        attribute = gate_attribute(type(self), name)
+        if attribute is not None:
+            if not attribute.keeps(self, value):
+                attribute.write(self, value)
+                return
+            if value is not None and not _is_keras_variable(value):
+                self.__dict__[name] = value
+                return
+        super(cls, self).__setattr__(name, value)
+
+    return _marked(__setattr__, cls)
+
+
+def _is_keras_variable(value: Any) -> bool:
+    import keras
+
+    return isinstance(value, keras.Variable)
+
+
+def _marked(function, cls: type):
+    function.__qualname__ = f"{cls.__qualname__}.{function.__name__}"
+    function.keras_gates = True
+    return function

@@ -50,8 +50,11 @@ class Strategy:
         """A NumPy array that shares memory with the variable's storage."""
         return np.asarray(internals.storage(variable))
 
-    def write(self, variable, index: Index, update) -> None:
-        """Write `update` into `variable[index]` (no StatelessScope is active)."""
+    def write(self, variable, index: Index, update, what: str) -> None:
+        """Write `update` into `variable[index]` (no StatelessScope is active).
+
+        `what` names the attribute for error messages.
+        """
         variable.assign(rebuilt(internals.storage(variable), index, update))
 
 
@@ -60,6 +63,18 @@ class JaxStrategy(Strategy):
     current buffer (zero-copy on CPU), and a write assigns a rebuilt array."""
 
     name = "jax"
+
+    def write(self, variable, index: Index, update, what: str) -> None:
+        import jax
+
+        value = rebuilt(internals.storage(variable), index, update)
+        if isinstance(value, jax.core.Tracer):
+            raise RuntimeError(
+                f"Cannot write {what} inside a traced JAX function (jax.jit, jax.grad, "
+                "...): the variable would keep a tracer. Write outside the traced "
+                "function, or inside a `keras.StatelessScope`, which records the update."
+            )
+        variable.assign(value)
 
 
 class TensorFlowStrategy(Strategy):
@@ -73,8 +88,17 @@ class TensorFlowStrategy(Strategy):
         # `tf.Variable.numpy()` copies; the eager tensor of a read aliases the buffer.
         return np.asarray(internals.storage(variable).value())
 
-    def write(self, variable, index: Index, update) -> None:
-        internals.storage(variable)[index].assign(update)
+    def write(self, variable, index: Index, update, what: str) -> None:
+        import tensorflow as tf
+
+        storage = internals.storage(variable)
+        if isinstance(storage, tf.distribute.DistributedValues):
+            # A slice assign on a MirroredVariable reaches only the primary replica.
+            parts = storage.distribute_strategy.experimental_local_results(storage)
+        else:
+            parts = (storage,)
+        for part in parts:
+            part[index].assign(update)
 
 
 class TorchStrategy(Strategy):
@@ -95,7 +119,7 @@ class TorchStrategy(Strategy):
             return tensor.float().numpy().astype(ml_dtypes.bfloat16)
         return tensor.numpy()
 
-    def write(self, variable, index: Index, update) -> None:
+    def write(self, variable, index: Index, update, what: str) -> None:
         import torch
 
         target = internals.storage(variable)
@@ -110,7 +134,7 @@ class NumpyStrategy(Strategy):
 
     name = "numpy"
 
-    def write(self, variable, index: Index, update) -> None:
+    def write(self, variable, index: Index, update, what: str) -> None:
         internals.storage(variable)[index] = update
 
 

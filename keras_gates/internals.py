@@ -7,6 +7,8 @@ private names that have been stable across Keras 3 releases.
 
 from __future__ import annotations
 
+import functools
+import sys
 from typing import Any
 
 
@@ -28,9 +30,20 @@ def shape_of(variable) -> tuple:
 
 def stateless_scope():
     """The active `keras.StatelessScope`, or None."""
-    from keras.src.backend.common import stateless_scope
+    return _scope_module().get_stateless_scope()
 
-    return stateless_scope.get_stateless_scope()
+
+@functools.lru_cache(maxsize=8)
+def _scope_module_of(scope_class: type):
+    # The module that defines StatelessScope also defines get_stateless_scope; its
+    # import path differs across Keras 3 releases, so find it from the class.
+    return sys.modules[scope_class.__module__]
+
+
+def _scope_module():
+    import keras
+
+    return _scope_module_of(keras.StatelessScope)
 
 
 def current_value(variable) -> Any:

@@ -1,20 +1,24 @@
 """Installing and removing the gate attributes on Keras's classes.
 
-`install()` adds attributes, never replaces one, and records what it added;
-`uninstall()` removes exactly that. Both are idempotent and thread-safe.
+`install()` adds attributes, never replaces someone else's, and records what
+it added; `uninstall()` removes exactly that. Both are idempotent and
+thread-safe. Everything added carries a `keras_gates` mark, so a copy of
+keras_gates re-imported by `keras.config.set_backend` recognises (and
+replaces) what an earlier copy added instead of warning about it.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import warnings
 
 from . import table
-from .attributes import GateAttribute, chained_getattr
+from .attributes import GateAttribute, chained_getattr, chained_setattr, is_ours
 
 _MISSING = object()
 _lock = threading.RLock()
-_added: dict[type, dict[str, object]] = {}  # class -> {name: the object we put in vars(class)}
+_added: dict[type, dict[str, object]] = {}  # class -> {name: the object put in vars(class)}
 
 
 def install() -> None:
@@ -27,18 +31,27 @@ def install() -> None:
 
     with _lock:
         for target in table.resolve(keras):
+            cls = target.cls
             for slot in target.family.slots:
-                _add(target.cls, slot.name, GateAttribute(slot, target.via_cell))
-            if any("__getattr__" in vars(base) for base in target.cls.__mro__):
-                _add(target.cls, "__getattr__", chained_getattr(target.cls))
+                _add(cls, slot.name, GateAttribute(slot, target.via_cell))
+            _add(cls, "__setattr__", chained_setattr(cls))
+            if any("__getattr__" in vars(base) for base in cls.__mro__ if base is not cls):
+                _add(cls, "__getattr__", chained_getattr(cls))
 
 
 def uninstall() -> None:
-    """Remove every attribute `install()` added, leaving each class's `vars()` as before."""
+    """Remove every attribute keras_gates added, leaving each class's `vars()` as before."""
     with _lock:
-        for cls, added in _added.items():
-            for name, obj in added.items():
-                if vars(cls).get(name) is obj:
+        classes = set(_added)
+        keras = sys.modules.get("keras")
+        if keras is not None:
+            try:
+                classes.update(target.cls for target in table.resolve(keras))
+            except Exception:  # noqa: BLE001 - a half-imported Keras has nothing of ours
+                pass
+        for cls in classes:
+            for name, value in list(vars(cls).items()):
+                if is_ours(value):
                     delattr(cls, name)
         _added.clear()
 
@@ -49,8 +62,8 @@ def is_installed() -> bool:
         return bool(_added)
 
 
-def install_or_warn(_module=None) -> None:
-    """`install()` for the keras import hook: a failure warns, never breaks `import keras`."""
+def install_or_warn() -> None:
+    """`install()` for the import hook: a failure warns, never breaks `import keras`."""
     try:
         install()
     except Exception as error:  # noqa: BLE001 - any failure must stay a warning
@@ -64,13 +77,15 @@ def install_or_warn(_module=None) -> None:
 
 def _add(cls: type, name: str, obj: object) -> None:
     existing = vars(cls).get(name, _MISSING)
-    if existing is _MISSING:
+    if existing is not _MISSING and existing is _added.get(cls, {}).get(name):
+        return  # installed already
+    if existing is _MISSING or is_ours(existing):
         setattr(cls, name, obj)
         _added.setdefault(cls, {})[name] = obj
-    elif existing is not _added.get(cls, {}).get(name):
-        warnings.warn(
-            f"keras_gates: {cls.__module__}.{cls.__qualname__} already defines "
-            f"`{name}`; keeping it and not adding the gate attribute.",
-            RuntimeWarning,
-            stacklevel=3,
-        )
+        return
+    warnings.warn(
+        f"keras_gates: {cls.__module__}.{cls.__qualname__} already defines `{name}`; "
+        "keeping it and not adding the gate attribute.",
+        RuntimeWarning,
+        stacklevel=3,
+    )

@@ -156,7 +156,8 @@ class GateView:
             # Record the update in the scope, like `Variable.assign` does.
             variable.assign(backends.rebuilt(internals.current_value(variable), index, update))
         else:
-            backends.for_current_backend().write(variable, index, update)
+            backends.for_current_backend().write(
+                variable, index, update, f"`{self.name}` of {self._owner_text()}")
         return self
 
     def assign_add(self, value) -> "GateView":
