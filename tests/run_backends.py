@@ -4,9 +4,10 @@
     python tests/run_backends.py --backends jax  # one backend
     python tests/run_backends.py -- -k writes    # extra arguments go to pytest
 
-A backend whose framework is missing fails (its guard test cannot import it);
-nothing is skipped. The numpy leg deselects tests marked `trains`, since
-Keras's NumPy backend is inference-only.
+A backend whose framework is missing fails (its guard test cannot import it),
+and a leg that skips any test fails too: nothing is skipped silently. The
+numpy leg deselects tests marked `trains`, since Keras's NumPy backend is
+inference-only.
 """
 
 from __future__ import annotations
@@ -30,17 +31,18 @@ LEGS = {
 
 def counts(output: str) -> dict[str, int]:
     """Numbers from pytest's closing line, e.g. '12 passed, 1 failed in 3.2s'."""
-    closing = [line for line in output.splitlines() if re.search(r"\d+ (passed|failed|error)", line)]
-    found = dict.fromkeys(("passed", "failed", "errors"), 0)
+    pattern = r"(\d+) (passed|failed|skipped|errors?)"
+    closing = [line for line in output.splitlines() if re.search(pattern, line)]
+    found = dict.fromkeys(("passed", "failed", "skipped", "errors"), 0)
     if closing:
-        for number, word in re.findall(r"(\d+) (passed|failed|errors?)", closing[-1]):
+        for number, word in re.findall(pattern, closing[-1]):
             found["errors" if word.startswith("error") else word] += int(number)
     return found
 
 
 def run_leg(backend: str, extra: list[str]) -> tuple[int, dict[str, int], float]:
     env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2")
-    command = [sys.executable, "-m", "pytest", "tests", "-q", "-p", "no:warnings",
+    command = [sys.executable, "-m", "pytest", "tests", "-q", "-rs", "-p", "no:warnings",
                "-W", "error::pytest.PytestUnknownMarkWarning", *LEGS[backend], *extra]
     print(f"\n=== KERAS_BACKEND={backend}: {' '.join(command[1:])}", flush=True)
     start = time.monotonic()
@@ -63,19 +65,19 @@ def main(argv: list[str] | None = None) -> int:
 
     results = {backend: run_leg(backend, args.pytest_args) for backend in backends}
     print("\n=== summary")
-    total = dict.fromkeys(("passed", "failed", "errors"), 0)
+    total = dict.fromkeys(("passed", "failed", "skipped", "errors"), 0)
     ok = True
     for backend, (code, found, seconds) in results.items():
         for key in total:
             total[key] += found[key]
-        leg_ok = code == 0 and found["passed"] > 0
+        leg_ok = code == 0 and found["passed"] > 0 and found["skipped"] == 0
         ok &= leg_ok
         print(f"{backend:>10}: {found['passed']} passed, {found['failed']} failed, "
-              f"{found['errors']} errors, exit {code}, {seconds:.0f}s"
+              f"{found['skipped']} skipped, {found['errors']} errors, exit {code}, {seconds:.0f}s"
               f"{'' if leg_ok else '  <-- FAILED'}")
     failed = total["failed"] + total["errors"]
     if not ok and failed == 0:
-        failed = 1  # a leg crashed or ran no test: that is a failure too
+        failed = 1  # a leg crashed, skipped a test or ran none: a failure too
     print(f"total: {total['passed']} passed, {failed} failed")
     return 0 if ok else 1
 
