@@ -135,18 +135,12 @@ def chained_setattr(cls: type):
             if not attribute.keeps(self, value):
                 attribute.write(self, value)
                 return
-            if value is not None and not _is_keras_variable(value):
+            if value is not None and not internals.is_variable(value):
                 self.__dict__[name] = value
                 return
         super(cls, self).__setattr__(name, value)
 
     return _marked(__setattr__, cls)
-
-
-def _is_keras_variable(value: Any) -> bool:
-    import keras
-
-    return isinstance(value, keras.Variable)
 
 
 def _marked(function, cls: type):

@@ -55,7 +55,7 @@ class Strategy:
 
         `what` names the attribute for error messages.
         """
-        variable.assign(rebuilt(internals.storage(variable), index, update))
+        internals.direct_assign(variable, rebuilt(internals.storage(variable), index, update))
 
 
 class JaxStrategy(Strategy):
@@ -74,7 +74,7 @@ class JaxStrategy(Strategy):
                 "...): the variable would keep a tracer. Write outside the traced "
                 "function, or inside a `keras.StatelessScope`, which records the update."
             )
-        variable.assign(value)
+        internals.direct_assign(variable, value)
 
 
 class TensorFlowStrategy(Strategy):

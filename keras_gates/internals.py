@@ -12,6 +12,22 @@ import sys
 from typing import Any
 
 
+def is_variable(value: Any) -> bool:
+    """Whether `value` is a Keras variable (`isinstance(x, keras.Variable)` is not
+    enough: in older Keras 3 releases layer weights are not instances of it)."""
+    import keras
+
+    return isinstance(value, _variable_root(keras.Variable))
+
+
+@functools.lru_cache(maxsize=8)
+def _variable_root(public: type) -> type:
+    for cls in public.__mro__:
+        if cls.__module__.endswith("backend.common.variables"):
+            return cls
+    return public
+
+
 def storage(variable) -> Any:
     """The backend object that holds `variable`'s memory (never autocast)."""
     return variable._value
@@ -58,3 +74,17 @@ def current_value(variable) -> Any:
         if value is not None:
             return value
     return storage(variable)
+
+
+def direct_assign(variable, value) -> None:
+    """Replace the variable's value (already in its storage dtype), outside any scope.
+
+    `Variable.assign` converts to `variable.dtype`, which some Keras releases
+    read as the autocast dtype inside an `AutocastScope`; this does not.
+    """
+    variable._direct_assign(value)
+
+
+def record_update(variable, value) -> None:
+    """Record `variable = value` in the active StatelessScope, as `Variable.assign` does."""
+    stateless_scope().add_update((variable, value))

@@ -153,8 +153,8 @@ class GateView:
         update = self._checked(value, sliced_shape(internals.shape_of(self._variable), index))
         variable = self._variable
         if internals.stateless_scope() is not None:
-            # Record the update in the scope, like `Variable.assign` does.
-            variable.assign(backends.rebuilt(internals.current_value(variable), index, update))
+            base = internals.current_value(variable)
+            internals.record_update(variable, backends.rebuilt(base, index, update))
         else:
             backends.for_current_backend().write(
                 variable, index, update, f"`{self.name}` of {self._owner_text()}")
@@ -210,7 +210,7 @@ class GateView:
         import keras
 
         dtype = internals.storage_dtype(self._variable)
-        if isinstance(value, (GateView, keras.Variable)):
+        if isinstance(value, GateView) or internals.is_variable(value):
             value = value.value
         if _is_backend_tensor(value):
             received = keras.backend.standardize_dtype(value.dtype)

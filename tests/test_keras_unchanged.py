@@ -133,3 +133,97 @@ def test_fit_gives_identical_weights_with_and_without():
     for a, b in zip(weights_with, weights_without):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
     assert not np.allclose(weights_with[0], _model().get_weights()[0])  # training moved weights
+
+
+def _export(model, path):
+    """`model.export`, or the first line of its error (the same with and without)."""
+    try:
+        model.export(str(path), verbose=False)
+        return None
+    except Exception as error:  # noqa: BLE001 - compared, not hidden
+        return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+
+
+def _checkpoint(path):
+    import tensorflow as tf
+
+    reader = tf.train.load_checkpoint(str(path / "variables" / "variables"))
+    return {key: reader.get_tensor(key) for key in reader.get_variable_to_shape_map()}
+
+
+def _assert_same_checkpoint(a, b):
+    assert sorted(a) == sorted(b)
+    for key in a:
+        if key != "_CHECKPOINTABLE_OBJECT_GRAPH":
+            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+def test_pickle_and_deepcopy_round_trip():
+    import copy
+    import pickle
+
+    model = _model()
+    for clone in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
+        gru, original = clone.get_layer("gru"), model.get_layer("gru")
+        assert gru.cell.kernel is not original.cell.kernel
+        for mine, theirs in zip(model.get_weights(), clone.get_weights()):
+            np.testing.assert_array_equal(mine, theirs)
+        gru.kernel_z = np.zeros((3, 4), "float32")  # the clone's views are its own
+        assert not np.array_equal(np.asarray(original.kernel_z), np.zeros((3, 4)))
+
+
+def test_export_behaves_the_same_with_and_without(tmp_path):
+    model = _model()
+    with_gates = _export(model, tmp_path / "with")
+    keras_gates.uninstall()
+    without = _export(model, tmp_path / "without")
+    keras_gates.install()
+    assert with_gates == without
+    if with_gates is None and BACKEND in ("tensorflow", "jax"):
+        _assert_same_checkpoint(_checkpoint(tmp_path / "with"), _checkpoint(tmp_path / "without"))
+
+
+if BACKEND == "tensorflow":
+
+    def test_tf_saved_model_is_identical_with_and_without(tmp_path):
+        import tensorflow as tf
+
+        model = _model()
+        tf.saved_model.save(model, str(tmp_path / "with"))
+        keras_gates.uninstall()
+        tf.saved_model.save(model, str(tmp_path / "without"))
+        keras_gates.install()
+        _assert_same_checkpoint(_checkpoint(tmp_path / "with"), _checkpoint(tmp_path / "without"))
+        values = [k for k in _checkpoint(tmp_path / "with") if k.endswith("VARIABLE_VALUE")]
+        assert len(values) >= len(model.weights)
+        assert tf.saved_model.load(str(tmp_path / "with")) is not None
+
+
+def test_saving_calls_getters_but_reads_no_weight(tmp_path, monkeypatch):
+    import copy
+    import pickle
+
+    from keras_gates import view
+
+    counts = {"views": 0, "reads": 0}
+    original_init = view.GateView.__init__
+
+    def counting_init(self, *args, **kwargs):
+        counts["views"] += 1
+        original_init(self, *args, **kwargs)
+
+    def no_read(*args, **kwargs):
+        counts["reads"] += 1
+        raise AssertionError("a weight was read while saving")
+
+    monkeypatch.setattr(view.GateView, "__init__", counting_init)
+    monkeypatch.setattr(view.GateView, "numpy", no_read)
+    monkeypatch.setattr(view.GateView, "__array__", no_read)
+    monkeypatch.setattr(view.GateView, "value", property(no_read))
+    model = _model()
+    model.save(tmp_path / "m.keras")
+    model.save_weights(tmp_path / "m.weights.h5")
+    pickle.dumps(model)
+    copy.deepcopy(model)
+    assert counts["views"] > 0  # saving walks dir(layer) and calls the getters ...
+    assert counts["reads"] == 0  # ... which read nothing
