@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any, Optional
 
 from . import internals
@@ -13,33 +14,40 @@ GATE_NAMES = frozenset(slot.name for family in FAMILIES for slot in family.slots
 _MISSING = object()
 
 
-class GateAttribute(property):
-    """A property that returns a `GateView` of one gate, generated from the gate table.
+class GateAttribute:
+    """A class attribute that returns a `GateView` of one gate, generated from the gate table.
 
-    On a layer it reads `layer.cell`; on a cell, the cell itself. Assigning
-    writes the value into the gate slice, except for what a Keras 2 style cell
-    stores under these names in `build()` (see `keeps`).
+    On a layer it reads `layer.cell`; on a cell, the cell itself. It only reads:
+    assignments go through the `__setattr__` that keras_gates also installs, and
+    what an instance keeps under the same name (a Keras 2 style cell's own
+    weight, see `keeps`) shadows it, as for any non-data descriptor.
     """
 
+    __slots__ = ("slot", "via_cell", "_read_variable", "_only_when_2d", "__dict__")
     keras_gates = True  # marks what keras_gates adds to a class, whichever copy added it
 
     def __init__(self, slot: Slot, via_cell: bool):
-        super().__init__(self._get, self._keep_or_write, None, slot.doc)
-        self.__doc__ = slot.doc  # property subclasses drop `doc` before Python 3.12
         self.slot = slot
         self.via_cell = via_cell
+        self.__doc__ = slot.doc
+        self._read_variable = operator.attrgetter(
+            f"cell.{slot.part.variable}" if via_cell else slot.part.variable)
+        self._only_when_2d = not slot.exists_for(1)
 
-    def _get(self, owner) -> Optional[GateView]:
-        override = owner.__dict__.get(self.slot.name, _MISSING)
-        if override is not _MISSING:
-            return override
-        cell = owner.cell if self.via_cell else owner
-        variable = getattr(cell, self.slot.part.variable, _MISSING)
-        if variable is _MISSING:
-            raise NotBuiltError(_not_built_message(owner, self.slot.name))
-        if variable is None or not self.slot.exists_for(variable.ndim):
+    def __get__(self, owner, owner_type=None):
+        # Kept lean: saving walks dir(layer) and calls every getter.
+        if owner is None:
+            return self
+        try:
+            variable = self._read_variable(owner)
+        except AttributeError:
+            raise NotBuiltError(_not_built_message(owner, self.slot.name)) from None
+        if variable is None or (self._only_when_2d and variable.ndim != 2):
             return None
         return GateView(variable, self.slot, owner)
+
+    def __repr__(self) -> str:
+        return f"<gate attribute {self.slot.name}>"
 
     def keeps(self, owner, value: Any) -> bool:
         """Whether `owner.<name> = value` stores `value` on that instance.
@@ -56,7 +64,7 @@ class GateAttribute(property):
 
     def write(self, owner, value: Any) -> None:
         """Write the values of `value` into this gate slice of `owner`."""
-        view = self._get(owner)
+        view = self.__get__(owner)
         if view is None:
             raise ValueError(
                 f"Cannot assign `{self.slot.name}` of {type(owner).__name__} '{owner.name}': "
@@ -64,13 +72,6 @@ class GateAttribute(property):
                 f"reset_after=False has no recurrent bias). Received: value={value!r:.60}"
             )
         view.assign(value)
-
-    def _keep_or_write(self, owner, value: Any) -> None:
-        if self.keeps(owner, value):
-            owner.__dict__[self.slot.name] = value
-        else:
-            self.write(owner, value)
-
 
 def _not_built_message(owner, name: str) -> str:
     if hasattr(owner, "cell"):
@@ -105,16 +106,21 @@ def is_ours(obj: Any) -> bool:
 def chained_getattr(cls: type):
     """A `__getattr__` for `cls` that lets a gate attribute's own error through.
 
-    When a property raises AttributeError, Python falls back to `__getattr__`;
+    When a descriptor raises AttributeError, Python falls back to `__getattr__`;
     `torch.nn.Module.__getattr__` then replaces our `NotBuiltError` with a bare
-    "has no attribute". This one re-raises the real error first.
+    "has no attribute". This one re-raises the real error first, and hands
+    every other name straight to the next `__getattr__` (torch looks up
+    `layer.cell` this way on every step, so that path stays one call long).
     """
+    next_getattr = next(vars(base)["__getattr__"] for base in cls.__mro__[1:]
+                        if "__getattr__" in vars(base))
 
     def __getattr__(self, name: str):
-        attribute = gate_attribute(type(self), name)
-        if attribute is not None:
-            return attribute.__get__(self, type(self))
-        return super(cls, self).__getattr__(name)
+        if name in GATE_NAMES:
+            attribute = gate_attribute(type(self), name)
+            if attribute is not None:
+                return attribute.__get__(self, type(self))
+        return next_getattr(self, name)
 
     return _marked(__getattr__, cls)
 

@@ -11,6 +11,7 @@ import pytest
 
 import keras_gates
 from keras_gates import patch, table
+from keras_gates.attributes import GateAttribute
 
 CLASSES = [keras.layers.GRU, keras.layers.GRUCell, keras.layers.LSTM, keras.layers.LSTMCell,
            keras.layers.ConvLSTM1D, keras.layers.ConvLSTM2D, keras.layers.ConvLSTM3D]
@@ -71,7 +72,7 @@ def test_uninstall_restores_vars_exactly_and_install_is_idempotent():
 def test_every_table_class_and_slot_is_installed():
     for target in table.resolve(keras):
         for slot in target.family.slots:
-            assert isinstance(vars(target.cls)[slot.name], property), (target.cls, slot.name)
+            assert isinstance(vars(target.cls)[slot.name], GateAttribute), (target.cls, slot.name)
     convlstm_cell = type(keras.layers.ConvLSTM2D(2, 2).cell)
     assert "kernel_i" in vars(convlstm_cell)
 
@@ -84,7 +85,7 @@ def test_existing_attribute_is_kept_with_a_warning():
         with pytest.warns(RuntimeWarning, match=r"LSTM already defines `kernel_i`"):
             keras_gates.install()
         assert vars(keras.layers.LSTM)["kernel_i"] is sentinel
-        assert isinstance(vars(keras.layers.LSTM)["kernel_f"], property)
+        assert isinstance(vars(keras.layers.LSTM)["kernel_f"], GateAttribute)
         keras_gates.uninstall()
         assert vars(keras.layers.LSTM)["kernel_i"] is sentinel
     finally:
