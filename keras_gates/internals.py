@@ -46,20 +46,14 @@ def shape_of(variable) -> tuple:
 
 def stateless_scope():
     """The active `keras.StatelessScope`, or None."""
-    return _scope_module().get_stateless_scope()
+    return _scope_getter(sys.modules["keras"].StatelessScope)()
 
 
 @functools.lru_cache(maxsize=8)
-def _scope_module_of(scope_class: type):
+def _scope_getter(scope_class: type):
     # The module that defines StatelessScope also defines get_stateless_scope; its
     # import path differs across Keras 3 releases, so find it from the class.
-    return sys.modules[scope_class.__module__]
-
-
-def _scope_module():
-    import keras
-
-    return _scope_module_of(keras.StatelessScope)
+    return sys.modules[scope_class.__module__].get_stateless_scope
 
 
 def current_value(variable) -> Any:

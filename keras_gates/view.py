@@ -102,6 +102,9 @@ class GateView:
         Write through `assign`, `[...] =` or the layer attribute instead: they keep
         autograd version counters, JAX immutability and stateless scopes right.
         """
+        return self._read_only_view()
+
+    def _read_only_view(self) -> np.ndarray:
         variable = self._variable
         scope = internals.stateless_scope()
         scoped = scope.get_current_value(variable) if scope is not None else None
@@ -109,8 +112,8 @@ class GateView:
             full = np.asarray(_ops().convert_to_numpy(scoped))
         else:
             full = backends.for_current_backend().storage_numpy(variable)
-        array = full[self.index]
-        array.flags.writeable = False
+        array = full[self._slot.index(internals.shape_of(variable))]
+        array.setflags(write=False)
         return array
 
     def eval(self) -> np.ndarray:
@@ -118,7 +121,7 @@ class GateView:
         return self.numpy()
 
     def __array__(self, dtype=None, copy: Optional[bool] = None) -> np.ndarray:
-        array = self.numpy()
+        array = self._read_only_view()
         if dtype is not None and array.dtype != np.dtype(dtype):
             if copy is False:
                 raise ValueError(
