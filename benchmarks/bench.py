@@ -82,7 +82,7 @@ class Report:
 
     def add(self, key, measure, value, unit, target=None, met=None, note=""):
         self.rows.append(dict(key=key, measure=measure, value=value, unit=unit,
-                              target=target, met=met, note=note))
+                              text=format_value(value, unit), target=target, met=met, note=note))
         met_text = "" if met is None else ("yes" if met else "NO")
         print(f"  {key:<5} {measure:<62} {format_value(value, unit):>12}  "
               f"{target or '':<10} {met_text}", flush=True)

@@ -33,10 +33,7 @@ def run(backend: str, sections: str) -> dict:
 def cell(row: dict | None) -> str:
     if row is None:
         return ""
-    sys.path.insert(0, str(HERE))
-    from bench import format_value
-
-    text = format_value(row["value"], row["unit"])
+    text = row["text"]
     if row["met"] is False:
         text += " (missed)"
     return text
@@ -63,7 +60,12 @@ def main(argv=None) -> int:
     missed = []
     for key in order:
         rows = {b: next((r for r in results[b]["rows"] if r["key"] == key), None) for b in names}
-        print(f"| {key} | {info[key]['measure']} | {info[key]['target'] or ''} | "
+        targets = {b: rows[b]["target"] for b in names if rows[b] and rows[b]["target"]}
+        if len(set(targets.values())) > 1:  # e.g. JAX's write target differs
+            target = "; ".join(f"{b}: {t}" for b, t in targets.items())
+        else:
+            target = next(iter(targets.values()), "")
+        print(f"| {key} | {info[key]['measure']} | {target} | "
               + " | ".join(cell(rows[b]) for b in names) + " |")
         missed += [f"{key} on {b}" for b in names if rows[b] and rows[b]["met"] is False]
 

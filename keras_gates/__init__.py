@@ -27,6 +27,11 @@ _LAZY = {
     "gates": "introspect",
     "layout": "introspect",
     "Layout": "introspect",
+    "trace": "trace",
+    "Trace": "trace",
+    "summary": "trace",
+    "plot_weights": "plots",
+    "plot_trace": "plots",
 }
 __all__ = ["NotBuiltError", *_LAZY]
 

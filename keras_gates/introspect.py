@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 from typing import Any, Iterator
 
 from . import table
@@ -140,6 +141,19 @@ class Layout:
 
     def __repr__(self) -> str:
         return str(self)
+
+    def _repr_html_(self) -> str:
+        rows = []
+        for weight in self.weights:
+            head = (f"<tr><th colspan=3 style='text-align:left'>get_weights()[{weight.position}] "
+                    f"{html.escape(weight.name)} {weight.shape} {html.escape(weight.summary)}"
+                    f" <small>({html.escape(weight.path)})</small></th></tr>")
+            rows.append(head)
+            rows += [f"<tr><td><code>{html.escape(e.attribute)}</code></td>"
+                     f"<td><code>{html.escape(e.slice_text)}</code></td>"
+                     f"<td>{html.escape(e.meaning)}</td></tr>" for e in weight.entries]
+        return (f"<table><caption>{html.escape(self.title)} (backend: "
+                f"{html.escape(self.backend)})</caption>{''.join(rows)}</table>")
 
 
 def layout(layer) -> Layout:

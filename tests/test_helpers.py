@@ -56,6 +56,9 @@ def test_layout_text_for_a_gru():
     assert lines["recurrent_kernel_r"][:3] == ["[:,", "10:20]", "reset"]
     assert lines["recurrent_bias_h"][:2] == ["[1,", "20:30]"]
     assert f"backend: {BACKEND}" in text
+    page = keras_gates.layout(_gru())._repr_html_()
+    assert page.startswith("<table>") and "<code>recurrent_bias_h</code>" in page
+    assert "<code>[1, 20:30]</code>" in page
 
 
 def test_layout_covers_every_column_once_and_matches_get_weights():
