@@ -88,22 +88,14 @@ class Report:
               f"{target or '':<10} {met_text}", flush=True)
 
 
+FORMATS = {"ratio": "{:.3f}", "steps/s": "{:,.1f}/s", "ns": "{:,.0f} ns", "us": "{:,.1f} us",
+           "ms": "{:,.2f} ms", "MiB": "{:,.3f} MiB"}
+
+
 def format_value(value, unit):
     if unit == "x":
         return f"{value:,.1f}x" if value < 100 else f"{value:,.0f}x"
-    if unit == "ratio":
-        return f"{value:.3f}"
-    if unit == "steps/s":
-        return f"{value:,.1f}/s"
-    if unit == "ns":
-        return f"{value:,.0f} ns"
-    if unit == "us":
-        return f"{value:,.1f} us"
-    if unit == "ms":
-        return f"{value:,.2f} ms"
-    if unit == "MiB":
-        return f"{value:,.3f} MiB"
-    return f"{value}"
+    return FORMATS.get(unit, "{}").format(value)
 
 
 def section_read(report: Report):

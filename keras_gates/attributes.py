@@ -129,10 +129,11 @@ def chained_setattr(cls: type):
     """A `__setattr__` for `cls` that writes gate data before anything tracks it.
 
     Keras's `Layer.__setattr__` tracks variables, torch registers `Parameter`s
-    and TensorFlow adds checkpoint dependencies, all before a property setter
-    runs. Data assigned to a gate attribute is only written into the slice;
-    what the instance keeps (`GateAttribute.keeps`) takes Keras's usual path,
-    except backend variables, which are kept without being registered again.
+    and TensorFlow adds checkpoint dependencies, all before a descriptor would
+    see the value, so gate assignments are decided here, first. Data is only
+    written into the slice; what the instance keeps (`GateAttribute.keeps`)
+    takes Keras's usual path, except backend variables, which are kept without
+    being registered again.
     """
 
     def __setattr__(self, name: str, value: Any) -> None:
