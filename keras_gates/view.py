@@ -112,7 +112,7 @@ class GateView:
             full = np.asarray(_ops().convert_to_numpy(scoped))
         else:
             full = backends.for_current_backend().storage_numpy(variable)
-        array = full[self._slot.index(internals.shape_of(variable))]
+        array = full[self.index]
         array.setflags(write=False)
         return array
 
