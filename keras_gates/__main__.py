@@ -193,9 +193,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         if args.plot:
-            from keras_gates.plots import _figure
+            from keras_gates.plots import require_matplotlib
 
-            _figure()  # fail before any work if matplotlib is missing
+            require_matplotlib()  # fail before any work if matplotlib is missing
         model = load(args.model) if args.model else example_model()
         source = args.model or "built-in example"
         x = load_input(args.input) if args.input else (None if args.model else example_input())

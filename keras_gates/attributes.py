@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from typing import Any, Optional
+from typing import Any
 
 from . import internals
 from .errors import NotBuiltError
@@ -72,6 +72,7 @@ class GateAttribute:
                 f"reset_after=False has no recurrent bias). Received: value={value!r:.60}"
             )
         view.assign(value)
+
 
 def _not_built_message(owner, name: str) -> str:
     if hasattr(owner, "cell"):

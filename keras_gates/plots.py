@@ -14,14 +14,19 @@ from .introspect import holders
 INSTALL_HINT = "pip install 'keras_gates[plot]'"
 
 
-def _figure(**kwargs):
+def require_matplotlib():
+    """The `Figure` class, or an ImportError that says which extra to install."""
     try:
         from matplotlib.figure import Figure
     except ImportError:
         raise ImportError(
             f"keras_gates plots need matplotlib, which is not installed: {INSTALL_HINT}"
         ) from None
-    return Figure(layout="constrained", **kwargs)
+    return Figure
+
+
+def _figure(**kwargs):
+    return require_matplotlib()(layout="constrained", **kwargs)
 
 
 def plot_weights(layer):

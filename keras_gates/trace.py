@@ -168,7 +168,6 @@ class _Recurrence:
     def __init__(self, layer, cell, family: table.Family):
         import keras
 
-        self.keras = keras
         self.ops = keras.ops
         self.layer = layer
         self.cell = cell

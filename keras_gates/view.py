@@ -102,9 +102,6 @@ class GateView:
         Write through `assign`, `[...] =` or the layer attribute instead: they keep
         autograd version counters, JAX immutability and stateless scopes right.
         """
-        return self._read_only_view()
-
-    def _read_only_view(self) -> np.ndarray:
         variable = self._variable
         scope = internals.stateless_scope()
         scoped = scope.get_current_value(variable) if scope is not None else None
@@ -121,7 +118,7 @@ class GateView:
         return self.numpy()
 
     def __array__(self, dtype=None, copy: Optional[bool] = None) -> np.ndarray:
-        array = self._read_only_view()
+        array = self.numpy()
         if dtype is not None and array.dtype != np.dtype(dtype):
             if copy is False:
                 raise ValueError(
